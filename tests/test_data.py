@@ -119,3 +119,51 @@ def test_division_truth_is_correctly_rounded():
     dataset = data.make_dataset("div", data.Range(2**60, 2**60 + 2), size=10)
     assert dataset.y.dtype == np.float64
     assert dataset.y[1] == (2**60) / (2**60 + 1)
+
+
+@pytest.mark.parametrize(
+    "texts, expected",
+    [
+        (["0:5"], {"a": (0, 5), "b": (0, 5)}),
+        (["a=0:5", "b=-3:3"], {"a": (0, 5), "b": (-3, 3)}),
+        (["b=1:2", "0:5"], {"a": (0, 5), "b": (1, 2)}),
+        (["0:5,b=1:2"], {"a": (0, 5), "b": (1, 2)}),
+    ],
+)
+def test_parse_input_ranges(texts, expected):
+    ranges = data.parse_input_ranges(texts, ["a", "b"])
+    assert {n: (r.lo, r.hi) for n, r in ranges.items()} == expected
+
+
+def test_parse_input_ranges_fills_from_base():
+    base = {"a": data.Range(0, 5), "b": data.Range(0, 5)}
+    ranges = data.parse_input_ranges(["a=5:10"], ["a", "b"], base)
+    assert ranges == {"a": data.Range(5, 10), "b": data.Range(0, 5)}
+
+
+@pytest.mark.parametrize(
+    "texts, message",
+    [
+        (["0:5", "1:2"], "one shared range"),
+        (["a=0:5", "a=1:2"], "one shared range"),
+        (["c=0:5"], "does not have"),
+        (["a=0:5"], "No range for input b"),
+        (["1a=0:5"], "NAME=LO:HI"),
+        (["0:5:7"], "LO:HI"),
+    ],
+)
+def test_parse_input_ranges_errors(texts, message):
+    with pytest.raises(ValueError, match=message):
+        data.parse_input_ranges(texts, ["a", "b"])
+
+
+@pytest.mark.parametrize("text", ["1.5", "1e3", "", "x", "0x10", "--1", "١٢"])
+def test_parse_integer_refuses_non_integers(text):
+    with pytest.raises(ValueError, match="must be an integer"):
+        data.parse_integer(text, "a")
+
+
+def test_parse_integer_keeps_big_values_exact():
+    assert data.parse_integer(" -123456789012345678901234567890 ") == (
+        -123456789012345678901234567890
+    )

@@ -6,6 +6,7 @@ backend), and JAX gets 64-bit mode switched on before it is first imported,
 because without it JAX quietly computes float64 requests in float32.
 """
 
+import contextlib
 import json
 import os
 import pathlib
@@ -89,3 +90,23 @@ def require_float64() -> None:
             "JAX_ENABLE_X64=1 before importing jax, or import arithnet first. "
             "Received: jax_enable_x64=False"
         )
+
+
+@contextlib.contextmanager
+def floatx(dtype: str):
+    """Sets Keras's default float dtype to `dtype` for the duration.
+
+    Keras's array data adapter casts every float NumPy array given to `fit`,
+    `evaluate` or `predict` to `keras.config.floatx()`, so a float64 model fed
+    through them silently sees its inputs and targets rounded to float32
+    (16777217 arrives as 16777216). Training and predicting inside this
+    context keeps them float64.
+    """
+    import keras
+
+    previous = keras.config.floatx()
+    keras.config.set_floatx(dtype)
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(previous)

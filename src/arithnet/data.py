@@ -16,7 +16,8 @@ Example:
 
 import dataclasses
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -51,6 +52,10 @@ class Range:
     def size(self) -> int:
         """The number of integers in the range."""
         return self.hi - self.lo
+
+    def covers(self, other: "Range") -> bool:
+        """Whether every integer of `other` is in this range."""
+        return self.lo <= other.lo and other.hi <= self.hi
 
     def overlaps(self, other: "Range") -> bool:
         """Whether the two ranges share an integer."""
@@ -88,6 +93,23 @@ def parse_range(text: str) -> Range:
             )
         bounds.append(int(part))
     return Range(*bounds)
+
+
+def parse_integer(text: str, name: str = "value") -> int:
+    """Parses one integer written in decimal digits with an optional sign.
+
+    Raises:
+        ValueError: If the text is not such an integer (``1.5``, ``1e3``,
+            ``abc``).
+    """
+    stripped = str(text).strip()
+    digits = stripped[1:] if stripped[:1] in "+-" else stripped
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 4300:
+        raise ValueError(
+            f"{name} must be an integer. Accepted: decimal digits with an "
+            f"optional sign, such as -42. Received: {name}={text!r}"
+        )
+    return int(stripped)
 
 
 def _is_integer_text(text: str) -> bool:
@@ -254,7 +276,7 @@ def _fmt(ranges: list[Range]) -> str:
 
 
 def _box_inside(ranges: list[Range], box: list[Range]) -> bool:
-    return all(b.lo <= r.lo and r.hi <= b.hi for r, b in zip(ranges, box, strict=True))
+    return all(b.covers(r) for r, b in zip(ranges, box, strict=True))
 
 
 def _inside(x: np.ndarray, box: list[Range]) -> np.ndarray:
@@ -355,3 +377,72 @@ def default_extrapolation(train: Range) -> Range:
     For ``0:500`` this is ``500:1000``.
     """
     return Range(train.hi, train.hi + train.size)
+
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _named_parts(text: str) -> list[tuple[str | None, Range]]:
+    """``0:5`` -> [(None, 0:5)]; ``a=0:5,b=1:2`` -> [("a", 0:5), ("b", 1:2)]."""
+    parts = []
+    for piece in str(text).split(","):
+        name, sep, bounds = piece.partition("=")
+        if not sep:
+            parts.append((None, parse_range(piece)))
+            continue
+        name = name.strip()
+        if not _NAME.match(name):
+            raise ValueError(
+                "A per-input range is written NAME=LO:HI, for example b=-50:50. "
+                f"Received: range={text!r}"
+            )
+        parts.append((name, parse_range(bounds)))
+    return parts
+
+
+def parse_input_ranges(
+    texts: Sequence[str], inputs: Sequence[str], base: dict | None = None
+) -> dict[str, Range]:
+    """One range per input from ``LO:HI`` (every input) and ``NAME=LO:HI`` items.
+
+    Named items override a shared one, whatever their order; inputs left
+    without a range take theirs from `base`.
+
+    Args:
+        texts: Items such as ``["0:500"]``, ``["a=0:500", "b=-50:50"]`` or
+            ``["0:10,c=1:2"]`` (commas join items).
+        inputs: The expression's input names.
+        base: Ranges for inputs the items do not cover, or None.
+
+    Returns:
+        A range for every input, in the order of `inputs`.
+
+    Raises:
+        ValueError: On malformed text, an unknown input name, two shared
+            ranges, a name given twice, or an input left without a range.
+    """
+    parts = [part for text in texts for part in _named_parts(text)]
+    shared = [r for name, r in parts if name is None]
+    named = [name for name, _ in parts if name is not None]
+    accepted = f"Accepted: LO:HI or NAME=LO:HI with NAME in {', '.join(inputs)}."
+    if len(shared) > 1 or len(set(named)) != len(named):
+        raise ValueError(
+            f"Give one shared range and at most one range per input. {accepted} "
+            f"Received: {', '.join(map(str, texts))}"
+        )
+    unknown = sorted(set(named) - set(inputs))
+    if unknown:
+        raise ValueError(
+            f"Range for an input the expression does not have. {accepted} "
+            f"Received: {', '.join(unknown)}"
+        )
+    given = dict(base or {})
+    given.update(dict.fromkeys(inputs, shared[0]) if shared else {})
+    given.update({name: r for name, r in parts if name is not None})
+    missing = [n for n in inputs if n not in given]
+    if missing:
+        raise ValueError(
+            f"No range for input {', '.join(missing)}. {accepted} "
+            f"Received: {', '.join(map(str, texts)) or 'no range'}"
+        )
+    return {n: given[n] for n in inputs}

@@ -12,7 +12,7 @@ import dataclasses
 import keras
 import numpy as np
 
-from arithnet import classic, data, diagnosis, metrics, models
+from arithnet import _backend, classic, data, diagnosis, metrics, models
 
 EXTRAPOLATION = data.Range(0, 1_000_000)
 
@@ -105,17 +105,19 @@ def log_space_remedy(op: str, seed: int = 0) -> Remedy:
         [keras.Input((train.x.shape[1],)), keras.layers.Dense(1, dtype="float64")]
     )
     model.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse")
-    model.fit(
-        np.log(train.x.astype(np.float64)),
-        np.log(train.y.astype(np.float64)),
-        batch_size=100,
-        epochs=20,
-        verbose=0,
-    )
+    with _backend.floatx("float64"):
+        model.fit(
+            np.log(train.x.astype(np.float64)),
+            np.log(train.y.astype(np.float64)),
+            batch_size=100,
+            epochs=20,
+            verbose=0,
+        )
 
     def predict(x):
         logs = np.log(np.maximum(x.astype(np.float64), 1e-300))
-        out = model.predict(logs, batch_size=4096, verbose=0)
+        with _backend.floatx("float64"):
+            out = model.predict(logs, batch_size=4096, verbose=0)
         return np.exp(np.asarray(out, dtype=np.float64).reshape(-1))
 
     far = data.make_dataset(
@@ -151,19 +153,21 @@ def unit_remedy(op: str, seed: int = 0) -> Remedy:
         [keras.Input((2,), dtype="float64"), NMU(1, dtype="float64")]
     )
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
-    model.fit(
-        x / classic.CLASSIC_RANGE.hi,
-        train.y.astype(np.float64) / classic.CLASSIC_RANGE.hi**2,
-        batch_size=100,
-        epochs=5,
-        verbose=0,
-    )
+    with _backend.floatx("float64"):
+        model.fit(
+            x / classic.CLASSIC_RANGE.hi,
+            train.y.astype(np.float64) / classic.CLASSIC_RANGE.hi**2,
+            batch_size=100,
+            epochs=5,
+            verbose=0,
+        )
 
     def predict(inputs):
         inputs = inputs.astype(np.float64)
         if op == "square":
             inputs = np.concatenate([inputs, inputs], axis=1)
-        out = model.predict(inputs, batch_size=4096, verbose=0)
+        with _backend.floatx("float64"):
+            out = model.predict(inputs, batch_size=4096, verbose=0)
         return np.asarray(out, dtype=np.float64).reshape(-1)
 
     return _score(

@@ -6,7 +6,9 @@ JAX, TensorFlow and PyTorch backends and stays float64 with `dtype="float64"`.
 Each unit module also exposes its maths as pure functions of tensors
 (`nau_forward`, `nmu_sparsity_loss`, `nau_clamp`, ...).
 
-Importing this package registers the units with Keras, so a `.keras` file that
+The fixed transforms arithnet's models put around the units (`Replicate`,
+`SignedLog`, `SignedExp`) live here too. Importing this package registers all
+of them with Keras, so a `.keras` file that
 uses them loads with `keras.saving.load_model` and no `custom_objects`, once
 `arithnet.layers` (or `arithnet.saving`) is imported.
 """
@@ -19,6 +21,7 @@ from arithnet.layers.nau import NAU
 from arithnet.layers.nmu import NMU
 from arithnet.layers.npu import NPU, RealNPU
 from arithnet.layers.nru import NMRU, NRU
+from arithnet.layers.transforms import Replicate, SignedExp, SignedLog
 
 UNITS = {
     cls.__name__: cls
@@ -36,6 +39,9 @@ __all__ = [
     "NPU",
     "NRU",
     "RealNPU",
+    "Replicate",
+    "SignedExp",
+    "SignedLog",
     "UNITS",
     "ramp",
 ]

@@ -121,6 +121,8 @@ class NPU(ArithmeticUnit):
         units: Number of output units.
         epsilon: eps added to |x|; `None` (default) uses the machine epsilon
             of the layer's dtype, as the reference code does.
+        gate_initializer: Initializer of the relevance gate; the paper's
+            constant 1/2 by default.
         regularizer_scale: lambda hat of the L1 penalty; 1e-6, the reference
             code's final beta.
         regularizer_start: 0.
@@ -149,12 +151,21 @@ class NPU(ArithmeticUnit):
     default_regularizer = (1e-6, 0, 10_000)
     complex_weights = True
 
-    def __init__(self, units: int, epsilon: float | None = None, **kwargs):
+    def __init__(
+        self,
+        units: int,
+        epsilon: float | None = None,
+        gate_initializer="npu_default",
+        **kwargs,
+    ):
         super().__init__(units, **kwargs)
         if epsilon is not None:
             check_positive("epsilon", epsilon)
             epsilon = float(epsilon)
         self.epsilon = epsilon
+        if gate_initializer == "npu_default":
+            gate_initializer = keras.initializers.Constant(0.5)
+        self.gate_initializer = keras.initializers.get(gate_initializer)
 
     def build_unit(self, inputs: int) -> None:
         shape = (inputs, self.units)
@@ -167,7 +178,7 @@ class NPU(ArithmeticUnit):
         self.gate = self.add_weight(
             name="gate",
             shape=(inputs,),
-            initializer=keras.initializers.Constant(0.5),
+            initializer=self.gate_initializer,
             constraint=Clamp(npu_clamp),
         )
 
@@ -210,7 +221,11 @@ class NPU(ArithmeticUnit):
         return snapped
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "epsilon": self.epsilon}
+        return {
+            **super().get_config(),
+            "epsilon": self.epsilon,
+            "gate_initializer": keras.initializers.serialize(self.gate_initializer),
+        }
 
 
 @keras.saving.register_keras_serializable(package="arithnet")
