@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/arithnet demo
+	mkdir -p out
+	$(BIN)/arithnet demo --out out/demo
 
 # The whole suite on JAX, then the layer suite again on TensorFlow and PyTorch.
 test: $(STAMP)

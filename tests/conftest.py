@@ -5,6 +5,8 @@ import arithnet  # noqa: F401, I001  (must run before keras is imported)
 import keras
 import pytest
 
+from arithnet.cli import main
+
 
 @pytest.fixture
 def seed(request) -> int:
@@ -26,3 +28,16 @@ def pytest_runtest_makereport(item, call):
     if report.failed and seeds:
         report.sections.append(("seed", f"this test ran with seed {seeds[-1]}"))
     return report
+
+
+@pytest.fixture
+def cli(capsys):
+    """Runs the CLI in-process: `cli(*args)` -> `(exit code, stdout, stderr)`."""
+
+    def run(*args: str):
+        with pytest.raises(SystemExit) as stop:
+            main(list(args))
+        out, err = capsys.readouterr()
+        return stop.value.code, out, err
+
+    return run

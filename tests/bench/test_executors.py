@@ -16,14 +16,18 @@ def _job(seeds, iterations=1000) -> Job:
         batch_size=64,
         eval_every=500,
         settings=models.Settings(regularizer_scale=0.01),
-        threshold=thresholds.success_threshold(SINGLE_MODULE, "add", Range.parse("U[2;6]")),
+        threshold=thresholds.success_threshold(
+            SINGLE_MODULE, "add", Range.parse("U[2;6]")
+        ),
     )
     return Job(spec, seeds)
 
 
 def _collect(executor, jobs):
     results, progress = [], []
-    executor.run(jobs, results.extend, lambda index, done: progress.append((index, done)))
+    executor.run(
+        jobs, results.extend, lambda index, done: progress.append((index, done))
+    )
     return results, progress
 
 

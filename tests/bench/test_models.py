@@ -76,7 +76,9 @@ def test_forward_and_gradient_match_keras(task, name):
 def test_constrain_is_the_units_clamp(name):
     task = tasks.ARITHMETIC
     model = models.get_model(name, task)
-    network = models.Network(task, model.units(task), model.published_settings(task, "mul"))
+    network = models.Network(
+        task, model.units(task), model.published_settings(task, "mul")
+    )
     params, _ = network.init(seed=0)
     pushed = jax.tree.map(lambda p: p * 10.0, params)
     clamped = network.constrain(pushed)

@@ -79,7 +79,9 @@ def test_addition_is_exactly_solvable():
 
 def test_single_module_ranges_are_the_published_ones():
     published = {
-        (i, e) for t, _, i, e in reference.published_thresholds() if t == "single_module"
+        (i, e)
+        for t, _, i, e in reference.published_thresholds()
+        if t == "single_module"
     }
     ours = {(str(i), str(e)) for i, e in tasks.SINGLE_MODULE.ranges}
     assert ours == published

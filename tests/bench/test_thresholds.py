@@ -3,9 +3,7 @@ import pytest
 from arithnet.bench import reference, tasks, thresholds
 
 
-@pytest.mark.parametrize(
-    "key", sorted(reference.published_thresholds()), ids="-".join
-)
+@pytest.mark.parametrize("key", sorted(reference.published_thresholds()), ids="-".join)
 def test_simulation_matches_published_threshold(key):
     task_name, op, _, extrapolation = key
     published = reference.published_thresholds()[key]

@@ -6,13 +6,14 @@ imported, and call the library. Every error on user input ends as one line,
 ``error: ...``, with exit code 2 and no traceback.
 """
 
-import importlib.util
+import logging
 import os
 import sys
 
 import typer
 
-from arithnet.cli import _seed
+from arithnet.cli import _seed, _train
+from arithnet.cli.bench import app as bench_app
 
 app = typer.Typer(
     name="arithnet",
@@ -23,18 +24,8 @@ app = typer.Typer(
 )
 app.command("seed")(_seed.seed)
 app.command("explain")(_seed.explain)
-
-
-def _mount_optional() -> None:
-    # Commands from later layers of the house join once their modules exist.
-    if importlib.util.find_spec("arithnet.cli._train") is not None:
-        from arithnet.cli import _train
-
-        _train.register(app)
-    if importlib.util.find_spec("arithnet.cli.bench") is not None:
-        from arithnet.cli.bench import app as bench_app
-
-        app.add_typer(bench_app, name="bench", help="Benchmark units over many seeds.")
+_train.register(app)
+app.add_typer(bench_app, name="bench", help="Benchmark units over many seeds.")
 
 
 def _fail(message: str) -> None:
@@ -47,7 +38,11 @@ def main(argv: list[str] | None = None) -> None:
     """Runs the CLI; user errors exit with code 2 and one line on stderr."""
     os.environ.setdefault("KERAS_BACKEND", "jax")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    _mount_optional()
+    # Keras imports TensorFlow, when installed, to serialize models; its
+    # oneDNN notice is the one line the log level above does not silence.
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    # The library reports restarts and other events through logging.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         code = app(args=argv, standalone_mode=False)
     except typer.Abort:

@@ -98,14 +98,15 @@ def seed(
     if json_output:
         typer.echo(json.dumps(result.to_dict()))
         return
-    console.print(_summary_table(result))
+    console.print(summary_table(result))
     for number, finding in enumerate(result.findings, start=1):
         console.print(f"{number}. {finding}", markup=False, highlight=False)
     if plot is not None:
         console.print(f"Wrote {plot}")
 
 
-def _summary_table(result) -> Table:
+def summary_table(result) -> Table:
+    """The measured numbers of a diagnosis as a rich table."""
     table = Table(
         title=f"Classic network on {result.op}, seed {result.seed}, {result.backend}"
     )
