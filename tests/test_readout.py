@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from arithnet import readout
 from arithnet import expr as ex
+from arithnet import readout
 from arithnet.layers import NAU, NMU, RealNPU, Replicate
 
 

@@ -317,15 +317,12 @@ def _build_nau_nmu(context: BuildContext) -> keras.Model:
     return build_stack(context, single, "nau_nmu")
 
 
-def _single_unit(
-    layer_class, name: str, frozen: tuple[str, ...] = (), **options
-) -> Callable:
+def _single_unit(layer_class, name: str, **options) -> Callable:
     """A builder of one unit on the raw inputs.
 
     Args:
         layer_class: The unit.
         name: The layer and model name.
-        frozen: Names of the unit's variables to keep at their initial value.
         **options: Constructor arguments of the unit.
     """
 
@@ -336,10 +333,7 @@ def _single_unit(
             # These units keep their papers' regularizers and schedules.
             for key in ("regularizer_scale", "regularizer_start", "regularizer_end"):
                 kwargs.pop(key)
-        unit = layer_class(1, name=name, **kwargs)
-        outputs = unit(inputs)
-        for variable in frozen:
-            getattr(unit, variable).trainable = False
+        outputs = layer_class(1, name=name, **kwargs)(inputs)
         return keras.Model(inputs, outputs, name=name)
 
     return build
@@ -410,7 +404,7 @@ MODELS: dict[str, ModelSpec] = {
             # to close on an input whose exponent starts with the wrong sign
             # (a/b, 1 seed in 10), and a closed gate passes no gradient to W.
             _single_unit(
-                RealNPU, "real_npu", frozen=("gate",), gate_initializer="ones"
+                RealNPU, "real_npu", gate_initializer="ones", train_gate=False
             ),
             loss="power",
             learning_rate=3e-2,

@@ -115,11 +115,25 @@ def test_unpublished_and_unknown_models_are_refused():
         models.get_model("GRU", tasks.ARITHMETIC)
 
 
-def test_arithnet_recipe_hook_says_when_missing():
-    try:
-        models.get_model(models.ARITHNET_RECIPE, tasks.ARITHMETIC)
-    except ValueError as error:
-        assert "not available yet" in str(error)
+@pytest.mark.parametrize(
+    "task, op, units",
+    [
+        (tasks.ARITHMETIC, "add", ("NAU", "NAU")),
+        (tasks.ARITHMETIC, "mul", ("NAU", "NMU")),
+        (tasks.ARITHMETIC, "div", ("NAU", "RealNPU-open")),
+        (tasks.SINGLE_MODULE, "sub", ("NAU",)),
+        (tasks.SINGLE_MODULE, "div", ("RealNPU-open",)),
+    ],
+)
+def test_arithnet_recipe_picks_the_unit_per_operation(task, op, units):
+    recipe = models.get_model(models.ARITHNET_RECIPE, task)
+    network = models.build_network(
+        task, recipe, recipe.published_settings(task, op), op
+    )
+
+    assert recipe.units(task, op) == units
+    gate = network.layers[-1].gate if units[-1] == "RealNPU-open" else None
+    assert gate is None or (not gate.trainable and float(gate.numpy()[0]) == 1.0)
 
 
 def test_settings_validation():
@@ -127,3 +141,25 @@ def test_settings_validation():
         models.Settings(regularizer_start=10, regularizer_end=5)
     with pytest.raises(ValueError):
         models.Settings(learning_rate=0.0)
+
+
+def test_snap_rounds_like_the_layers():
+    task = tasks.ARITHMETIC
+    recipe = models.get_model(models.ARITHNET_RECIPE, task)
+    settings = recipe.published_settings(task, "mul")
+    network = models.build_network(task, recipe, settings, "mul")
+    params, _ = network.init(seed=0)
+    pushed = jax.tree.map(lambda p: np.clip(p * 3.0, -1.2, 1.2), params)
+
+    snapped = network.snap(pushed)
+
+    references = network.build(seed=0)  # built Keras layers, snapped their way
+    for reference, values, expected in zip(references, pushed, snapped, strict=True):
+        reference.kernel.assign(values[0])
+        np.testing.assert_array_equal(reference.snapped()["kernel"], expected[0])
+
+
+def test_snapping_is_refused_for_units_it_does_not_know():
+    network = models.Network(tasks.SINGLE_MODULE, ("NALU",), models.Settings())
+    with pytest.raises(ValueError, match="Received: NALU"):
+        network.check_snappable()

@@ -28,6 +28,10 @@ lambda 10, both ramped over 2e4 -> 3.5e4; iNALU with gradients clipped to
 (1e-7 for division); NMRU with learning rate 1e-2, gradient norm clipped to
 1, lambda 10 over 2e4 -> 3.5e4.
 
+`arithnet` is arithnet's own recipe beside them: per operation the unit
+`arithnet train` would choose (NAU, NMU, or a RealNPU with its gates held
+open), Adam at 1e-2, and a regularizer of strength 1 ramped over 1e4 -> 2e4.
+
 Warning:
     Departures from the published training: the NALM benchmark's iNALU
     re-initializes stalled runs (not done here), and its NPU/RealNPU penalty
@@ -36,7 +40,6 @@ Warning:
 """
 
 import dataclasses
-import importlib
 from collections.abc import Callable
 
 import pydantic
@@ -90,6 +93,10 @@ class Model:
         single_module: The unit name on the single-module task, or `None`.
         settings: Published settings per task name.
         op_settings: Overrides per `(task, op)`.
+        op_units: Layer stacks per `(task, op)` that replace the task's.
+        snap: Whether every evaluation also scores the weights snapped to
+            simple values and keeps whichever has the lower validation MSE,
+            as `arithnet train` does. The published models do not snap.
     """
 
     name: str
@@ -97,9 +104,15 @@ class Model:
     single_module: str | None
     settings: dict[str, dict] = dataclasses.field(default_factory=dict)
     op_settings: dict[tuple[str, str], dict] = dataclasses.field(default_factory=dict)
+    op_units: dict[tuple[str, str], tuple[str, ...]] = dataclasses.field(
+        default_factory=dict
+    )
+    snap: bool = False
 
-    def units(self, task: Task) -> tuple[str, ...]:
-        """The unit names of the layers on `task`, first layer first."""
+    def units(self, task: Task, op: str | None = None) -> tuple[str, ...]:
+        """The unit names of the layers on `task` (for `op`), first layer first."""
+        if (task.name, op) in self.op_units:
+            return self.op_units[(task.name, op)]
         units = self.arithmetic if task.depth == 2 else (self.single_module,)
         if units is None or None in units:
             raise ValueError(
@@ -201,6 +214,36 @@ MODELS = {
 }
 
 
+# arithnet's own recipe, as `arithnet train` chooses and trains: the unit
+# that can represent the operation (an NAU for sums, an NMU for products, a
+# RealNPU with open gates for quotients and roots), Adam at 1e-2 and a
+# sparsity regularizer that reaches full strength early.
+_RECIPE_UNITS = {"add": "NAU", "sub": "NAU", "mul": "NMU", "square": "NMU"}
+_RECIPE_UNITS |= {"div": "RealNPU-open", "sqrt": "RealNPU-open"}
+_RECIPE_SETTINGS = {
+    "learning_rate": 1e-2,
+    "regularizer_scale": 1.0,
+    "regularizer_start": 10_000,
+    "regularizer_end": 20_000,
+}
+RECIPE = Model(
+    ARITHNET_RECIPE,
+    arithmetic=("NAU", "NMU"),
+    single_module="NMU",
+    settings={"arithmetic": _RECIPE_SETTINGS, "single_module": _RECIPE_SETTINGS},
+    op_units={
+        **{("arithmetic", op): ("NAU", unit) for op, unit in _RECIPE_UNITS.items()},
+        **{("single_module", op): (unit,) for op, unit in _RECIPE_UNITS.items()},
+    },
+    snap=True,
+)
+
+# Units that arithnet's recipe builds with options of their own.
+_UNIT_VARIANTS = {
+    "RealNPU-open": ("RealNPU", {"gate_initializer": "ones", "train_gate": False}),
+}
+
+
 def available_models(task: Task) -> list[str]:
     """Names of the models published on `task`, plus the arithnet recipe."""
     names = [
@@ -212,14 +255,13 @@ def available_models(task: Task) -> list[str]:
 
 
 def get_model(name: str, task: Task) -> Model:
-    """The published model `name`, checked against `task`.
+    """The published model `name` (or arithnet's recipe), checked against `task`.
 
     Raises:
-        ValueError: For an unknown name, a model not published on `task`, or
-            the arithnet recipe while `arithnet.training` does not provide it.
+        ValueError: For an unknown name or a model not published on `task`.
     """
     if name == ARITHNET_RECIPE:
-        return _arithnet_recipe(task)
+        return RECIPE
     if name not in MODELS:
         raise ValueError(
             f"Unknown model. Accepted: {', '.join(available_models(task))}. "
@@ -228,32 +270,6 @@ def get_model(name: str, task: Task) -> Model:
     model = MODELS[name]
     model.units(task)
     return model
-
-
-def _arithnet_recipe(task: Task) -> Model:
-    # The default recipe belongs to arithnet.training, which must offer
-    # `bench_recipe(task_name) -> {"units": (unit, ...), "settings": {...}}`;
-    # it is looked up by name because that module sits above the bench's
-    # dependencies and may not exist yet.
-    try:
-        training = importlib.import_module("arithnet.training")
-    except ImportError:
-        training = None
-    recipe = getattr(training, "bench_recipe", None)
-    if recipe is None:
-        raise ValueError(
-            "The 'arithnet' recipe is not available yet: arithnet.training "
-            "does not provide bench_recipe(). Accepted: "
-            f"{', '.join(available_models(task)[:-1])}. Received: model='arithnet'"
-        )
-    spec = recipe(task.name)
-    units = tuple(spec["units"])
-    return Model(
-        ARITHNET_RECIPE,
-        units if task.depth == 2 else None,
-        units[0] if task.depth == 1 else None,
-        {task.name: dict(spec.get("settings", {}))},
-    )
 
 
 def _unit_factory(unit: str) -> Callable:
@@ -276,12 +292,13 @@ def _unit_factory(unit: str) -> Callable:
 
     from arithnet import layers
 
-    if unit not in layers.UNITS:
+    name, options = _UNIT_VARIANTS.get(unit, (unit, {}))
+    if name not in layers.UNITS:
         raise ValueError(
             f"Unit not in arithnet.layers. Accepted: {', '.join(layers.UNITS)}. "
             f"Received: unit={unit!r}"
         )
-    cls = layers.UNITS[unit]
+    cls = layers.UNITS[name]
 
     def arithmetic_unit(units: int, seed: int, settings: Settings, dtype: str):
         return cls(
@@ -291,6 +308,7 @@ def _unit_factory(unit: str) -> Callable:
             regularizer_end=settings.regularizer_end,
             seed=seed,
             dtype=dtype,
+            **options,
         )
 
     return arithmetic_unit
@@ -383,6 +401,35 @@ class Network:
             )
         return tuple(constrained)
 
+    def check_snappable(self) -> None:
+        """Raises ValueError unless `snap` knows every layer of the network."""
+        unknown = [type(x).__name__ for x in self.layers if type(x) not in _snappers()]
+        if unknown:
+            raise ValueError(
+                "Snapping is defined for NAU, NMU and the power units. Accepted: "
+                f"networks of those. Received: {', '.join(unknown)}"
+            )
+
+    def snap(self, params):
+        """Parameters with every weight snapped to its nearest simple value.
+
+        The same rounding as the layers' `snap()` (NAU to {-1, 0, 1}, NMU to
+        {0, 1}, power-unit exponents to multiples of 1/2), traceable by JAX.
+        """
+        import jax.numpy as jnp
+
+        snapped = []
+        for layer, values in zip(self.layers, params, strict=True):
+            names = [v.name for v in layer.trainable_variables]
+            rules = _snappers()[type(layer)]
+            snapped.append(
+                tuple(
+                    rules[name](value, jnp) if name in rules else value
+                    for name, value in zip(names, values, strict=True)
+                )
+            )
+        return tuple(snapped)
+
     def sparsity_error(self, params):
         """max over effective weights of min(|w|, |1 - |w||) (Madsen & Johansen)."""
         import keras
@@ -403,6 +450,29 @@ class Network:
         return ops.max(ops.stack(errors))
 
 
-def build_network(task: Task, model: Model, settings: Settings) -> Network:
-    """The network of `model` on `task` with `settings`."""
-    return Network(task, model.units(task), settings)
+def _snappers() -> dict:
+    """Unit class -> {variable name: snapping function of (value, xp)}."""
+    from arithnet import layers
+    from arithnet.layers import snap_to_integers
+    from arithnet.layers.npu import snap_exponents
+
+    def gate(value, xp):
+        return xp.round(xp.clip(value, 0.0, 1.0))
+
+    power = {"kernel": snap_exponents, "gate": gate}
+    return {
+        layers.NAU: {"kernel": lambda w, xp: snap_to_integers(w, -1.0, 1.0, xp)},
+        layers.NMU: {"kernel": lambda w, xp: snap_to_integers(w, 0.0, 1.0, xp)},
+        layers.RealNPU: power,
+        layers.NPU: {**power, "kernel_imag": lambda w, xp: w * 0},
+    }
+
+
+def build_network(
+    task: Task, model: Model, settings: Settings, op: str | None = None
+) -> Network:
+    """The network of `model` on `task` (for `op`) with `settings`."""
+    network = Network(task, model.units(task, op), settings)
+    if model.snap:
+        network.check_snappable()
+    return network

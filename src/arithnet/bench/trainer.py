@@ -142,11 +142,12 @@ def _adam(params, grads, moments, count, learning_rate: float):
 class _Program:
     """The compiled chunk of training steps and the evaluation, for one spec."""
 
-    def __init__(self, spec: RunSpec, network, task: tasks.Task):
+    def __init__(self, spec: RunSpec, network, task: tasks.Task, snap: bool = False):
         import jax
 
         self.spec = spec
         self.network = network
+        self.snap = snap
         self.task = task
         self.interpolation = tasks.Range.parse(spec.interpolation)
         self.train = jax.jit(
@@ -191,21 +192,29 @@ class _Program:
     def _evaluate(self, params, state, x_valid, t_valid, x_test, t_test):
         import jax.numpy as jnp
 
-        y_valid = self.network.apply(params, state, x_valid)[0]
-        y_test = self.network.apply(params, state, x_test)[0]
-        return (
-            jnp.mean((y_valid - t_valid) ** 2),
-            jnp.mean((y_test - t_test) ** 2),
-            self.network.sparsity_error(params),
-        )
+        def errors(values):
+            y_valid = self.network.apply(values, state, x_valid)[0]
+            y_test = self.network.apply(values, state, x_test)[0]
+            return jnp.mean((y_valid - t_valid) ** 2), jnp.mean((y_test - t_test) ** 2)
+
+        valid, test = errors(params)
+        if self.snap:
+            # arithnet's recipe keeps the snapped weights when they are at
+            # least as good on the validation data, as `arithnet train` does.
+            snapped_valid, snapped_test = errors(self.network.snap(params))
+            better = snapped_valid <= valid
+            valid = jnp.where(better, snapped_valid, valid)
+            test = jnp.where(better, snapped_test, test)
+        return valid, test, self.network.sparsity_error(params)
 
 
 @functools.lru_cache(maxsize=4)
 def _program(spec: RunSpec) -> _Program:
     # Jobs of one spec (seed chunks, resumed sweeps) share the compiled code.
     task = tasks.get_task(spec.task)
-    network = build_network(task, get_model(spec.model, task), spec.settings)
-    return _Program(spec, network, task)
+    model = get_model(spec.model, task)
+    network = build_network(task, model, spec.settings, spec.op)
+    return _Program(spec, network, task, snap=model.snap)
 
 
 def _check_counter(seeds: np.ndarray, count: int) -> None:

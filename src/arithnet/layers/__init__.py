@@ -13,7 +13,7 @@ uses them loads with `keras.saving.load_model` and no `custom_objects`, once
 `arithnet.layers` (or `arithnet.saving`) is imported.
 """
 
-from arithnet.layers._regularizer import ramp
+from arithnet.layers._regularizer import ramp, snap_to_integers
 from arithnet.layers.inalu import INALU
 from arithnet.layers.nac import NAC, NACMul
 from arithnet.layers.nalu import NALU
@@ -44,4 +44,5 @@ __all__ = [
     "SignedLog",
     "UNITS",
     "ramp",
+    "snap_to_integers",
 ]

@@ -67,9 +67,16 @@ def max_distance(weights: np.ndarray) -> float:
     return float(np.max(np.minimum(magnitude, np.abs(1.0 - magnitude)), initial=0.0))
 
 
-def snap_to_integers(weights: np.ndarray, low: float, high: float) -> np.ndarray:
-    """Weights rounded to the nearest integer in [low, high], same dtype."""
-    return np.clip(np.round(weights), low, high).astype(weights.dtype)
+def snap_to_integers(weights, low: float, high: float, xp=np):
+    """Weights rounded to the nearest integer in [low, high], same dtype.
+
+    Args:
+        weights: An array.
+        low: The smallest value allowed.
+        high: The largest value allowed.
+        xp: The array namespace, NumPy or `jax.numpy` (traceable).
+    """
+    return xp.clip(xp.round(weights), low, high).astype(weights.dtype)
 
 
 def saturated(signs: np.ndarray) -> np.ndarray:

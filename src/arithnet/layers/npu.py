@@ -93,9 +93,12 @@ def real_npu_sparsity_loss(kernel, gate):
     return ops.sum(ops.abs(kernel)) + ops.sum(ops.abs(gate))
 
 
-def snap_exponents(kernel: np.ndarray) -> np.ndarray:
-    """Exponents rounded to the nearest multiple of 1/2 (x, 1/x, sqrt(x), ...)."""
-    return (np.round(2.0 * kernel) / 2.0).astype(kernel.dtype)
+def snap_exponents(kernel, xp=np):
+    """Exponents rounded to the nearest multiple of 1/2 (x, 1/x, sqrt(x), ...).
+
+    `xp` is the array namespace, NumPy or `jax.numpy` (traceable).
+    """
+    return (xp.round(2.0 * kernel) / 2.0).astype(kernel.dtype)
 
 
 @keras.saving.register_keras_serializable(package="arithnet")
@@ -123,6 +126,8 @@ class NPU(ArithmeticUnit):
             of the layer's dtype, as the reference code does.
         gate_initializer: Initializer of the relevance gate; the paper's
             constant 1/2 by default.
+        train_gate: Whether the gate is trained. With `False` and a gate of
+            ones, log|z| = W log|x| is linear in W (not in the paper).
         regularizer_scale: lambda hat of the L1 penalty; 1e-6, the reference
             code's final beta.
         regularizer_start: 0.
@@ -156,6 +161,7 @@ class NPU(ArithmeticUnit):
         units: int,
         epsilon: float | None = None,
         gate_initializer="npu_default",
+        train_gate: bool = True,
         **kwargs,
     ):
         super().__init__(units, **kwargs)
@@ -166,6 +172,7 @@ class NPU(ArithmeticUnit):
         if gate_initializer == "npu_default":
             gate_initializer = keras.initializers.Constant(0.5)
         self.gate_initializer = keras.initializers.get(gate_initializer)
+        self.train_gate = bool(train_gate)
 
     def build_unit(self, inputs: int) -> None:
         shape = (inputs, self.units)
@@ -180,6 +187,7 @@ class NPU(ArithmeticUnit):
             shape=(inputs,),
             initializer=self.gate_initializer,
             constraint=Clamp(npu_clamp),
+            trainable=self.train_gate,
         )
 
     def unit_call(self, inputs, training: bool):
@@ -225,6 +233,7 @@ class NPU(ArithmeticUnit):
             **super().get_config(),
             "epsilon": self.epsilon,
             "gate_initializer": keras.initializers.serialize(self.gate_initializer),
+            "train_gate": self.train_gate,
         }
 
 
