@@ -2,7 +2,6 @@
 
 import enum
 import json
-import os
 import pathlib
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from arithnet import _backend
+from arithnet.cli._checks import check_writable, require_positive
 
 
 class ClassicOp(enum.StrEnum):
@@ -30,38 +30,6 @@ BackendOption = Annotated[
     Backend | None,
     typer.Option(help="Keras backend (default: KERAS_BACKEND, else jax)."),
 ]
-
-
-def check_writable(path: pathlib.Path, label: str = "plot") -> pathlib.Path:
-    """Fails early, before any training, when `path` cannot be written.
-
-    Raises:
-        ValueError: If the folder is missing or not writable, or `path` is a
-            folder.
-    """
-    path = pathlib.Path(path)
-    folder = path.parent if str(path.parent) else pathlib.Path(".")
-    if path.is_dir():
-        raise ValueError(
-            f"The {label} path is a folder. Accepted: a file path in a writable "
-            f"folder. Received: {label}={str(path)!r}"
-        )
-    if not folder.is_dir() or not os.access(folder, os.W_OK):
-        raise ValueError(
-            f"Cannot write the {label}: its folder is missing or not writable. "
-            "Accepted: a file path in a writable folder. "
-            f"Received: {label}={str(path)!r}"
-        )
-    return path
-
-
-def require_positive(**values: int) -> None:
-    """Raises a one-line ValueError for any count below 1."""
-    for name, value in values.items():
-        if value < 1:
-            raise ValueError(
-                f"{name} must be a whole number of at least 1. Received: {name}={value}"
-            )
 
 
 def seed(

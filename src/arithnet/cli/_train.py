@@ -2,7 +2,6 @@
 expression until it is exact, use the saved model, read its formula back."""
 
 import json
-import os
 import pathlib
 import sys
 from typing import Annotated
@@ -12,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from arithnet import _backend
-from arithnet.cli._seed import BackendOption, check_writable, require_positive
+from arithnet.cli._checks import check_folder, check_writable, require_positive
+from arithnet.cli._seed import BackendOption
 
 # Integers a float64 input holds exactly; the model sees its inputs as floats.
 FLOAT64_EXACT_LIMIT = 2**53
@@ -34,19 +34,6 @@ def _parse_targets(expr: str, ranges: list[str], extrapolate: list[str]):
     if not extrapolate:
         far = [{n: data.default_extrapolation(r) for n, r in train.items()}]
     return expression, train, far
-
-
-def _check_plot_folder(folder: pathlib.Path, label: str = "plot") -> pathlib.Path:
-    """Fails before training unless `folder` is, or can become, a folder."""
-    parent = folder.parent if str(folder.parent) else pathlib.Path(".")
-    usable = folder if folder.exists() else parent
-    if not usable.is_dir() or not os.access(usable, os.W_OK):
-        raise ValueError(
-            f"Cannot write into the {label} folder: it is not a writable folder, "
-            "or its parent is not. Accepted: a folder, created if its parent "
-            f"exists. Received: {label}={str(folder)!r}"
-        )
-    return folder
 
 
 def _check_out(out: pathlib.Path) -> pathlib.Path:
@@ -166,7 +153,7 @@ def train(
     if out is not None:
         _check_out(out)
     if plot is not None:
-        _check_plot_folder(plot)
+        check_folder(plot)
     _backend.prepare(backend.value if backend else None)
     from arithnet import saving, training
 
@@ -407,7 +394,7 @@ def demo(
     backend: BackendOption = None,
 ) -> None:
     """The classic network failing on a * b, then a model that is exact."""
-    _check_plot_folder(out, label="out")
+    check_folder(out, label="out")
     _backend.prepare(backend.value if backend else None)
     from arithnet import classic, data, diagnosis, plots, saving, training
     from arithnet.cli._seed import summary_table
