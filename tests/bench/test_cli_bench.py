@@ -26,8 +26,10 @@ def test_quick_sweep_reports_beside_the_papers(cli, quick_db, tmp_path):
     markdown = (tmp_path / "report.md").read_text()
     assert "| arithmetic | add | NAU |" in markdown
     assert "| single_module | div | arithnet |" in markdown
-    # The published figure of Madsen & Johansen (2020) sits beside ours.
+    # The published figure of Madsen & Johansen (2020) sits beside ours, and
+    # the quick sweep's shortened ramps are not passed off as comparable.
     assert "100 % [96, 100]" in markdown
+    assert "| settings differ |" in markdown and "| inside |" not in markdown
     assert (tmp_path / "success.png").read_bytes()[:4] == b"\x89PNG"
 
 

@@ -9,9 +9,11 @@ and a bar chart (PNG).
 """
 
 import dataclasses
+import json
 import pathlib
 import statistics
 
+from arithnet.bench import models, tasks
 from arithnet.bench.reference import PublishedResult, published_results
 from arithnet.bench.stats import wilson_interval
 from arithnet.bench.store import StoredRun
@@ -31,6 +33,9 @@ class Summary:
         solved_at_median: Median solved-at step of the successful runs.
         sparsity_error_mean: Mean sparsity error of the successful runs.
         published: The published figure, if any.
+        as_published: Whether the settings are the published ones, so that
+            the comparison with `published` is fair (the iterations may still
+            be fewer; the table shows them).
     """
 
     task: str
@@ -48,12 +53,16 @@ class Summary:
     solved_at_median: float | None
     sparsity_error_mean: float | None
     published: PublishedResult | None
+    as_published: bool = True
 
     @property
     def versus_published(self) -> str:
-        """`inside`, `above` or `below` the published interval, or `""`."""
+        """`inside`, `above` or `below` the published interval, `settings
+        differ`, or `""` without a published figure."""
         if self.published is None:
             return ""
+        if not self.as_published:
+            return "settings differ"
         rate = 100 * self.rate
         if rate > self.published.success_hi_pct:
             return "above"
@@ -93,7 +102,19 @@ def _summary(group: list[StoredRun]) -> Summary:
         solved_at_median=statistics.median(solved) if solved else None,
         sparsity_error_mean=statistics.fmean(sparsity) if sparsity else None,
         published=published_results().get(key),
+        as_published=_as_published(first),
     )
+
+
+def _as_published(run: StoredRun) -> bool:
+    """Whether a run used its model's published settings for its task and op."""
+    try:
+        task = tasks.get_task(run.task)
+        model = models.get_model(run.model, task)
+    except ValueError:
+        return False
+    published = model.published_settings(task, run.op).model_dump()
+    return json.loads(run.settings) == published
 
 
 def _number(value: float | None) -> str:
