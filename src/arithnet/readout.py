@@ -127,12 +127,15 @@ def _npu(layer, columns: Columns) -> Columns:
     kernel = weights["kernel"]
     outputs = []
     for j in range(kernel.shape[1]):
-        factors = [
-            _power_factor(c, _half(w))
+        powers = [
+            (_half(w), c)
             for w, g, c in zip(kernel[:, j], gate, columns, strict=True)
             if g == 1 and w != 0
         ]
-        outputs.append(_product(factors))
+        # Negative exponents go below a division line: a*b**-1 reads a/b.
+        above = _product([_power_factor(c, e) for e, c in powers if e > 0])
+        below = [_power_factor(c, -e) for e, c in powers if e < 0]
+        outputs.append(ex.Div(above, _product(below)) if below else above)
     return outputs
 
 
