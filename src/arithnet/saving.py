@@ -183,6 +183,17 @@ def with_dtype(model: keras.Model, dtype: str | None = None) -> keras.Model:
     return copy
 
 
+def check_model_name(path: str | os.PathLike) -> pathlib.Path:
+    """`path` as a Path, or a ValueError unless it ends in `.keras`."""
+    path = pathlib.Path(path)
+    if path.suffix != ".keras":
+        raise ValueError(
+            "A model file name must end in .keras. Accepted: a path such as "
+            f"model.keras. Received: out={str(path)!r}"
+        )
+    return path
+
+
 def save_model(
     model: keras.Model, path: str | os.PathLike, metadata: dict | None = None
 ) -> pathlib.Path:
@@ -203,12 +214,7 @@ def save_model(
         ValueError: If the name does not end in `.keras` or the folder cannot
             be written.
     """
-    path = pathlib.Path(path)
-    if path.suffix != ".keras":
-        raise ValueError(
-            "A model file name must end in .keras. Accepted: a path such as "
-            f"model.keras. Received: out={str(path)!r}"
-        )
+    path = check_model_name(path)
     folder = path.parent if str(path.parent) else pathlib.Path(".")
     try:
         handle, temporary = tempfile.mkstemp(suffix=".keras", dir=folder)

@@ -23,12 +23,7 @@ def _parse_targets(expr: str, ranges: list[str], extrapolate: list[str]):
     from arithnet import data
     from arithnet import expr as ex
 
-    expression = ex.parse(expr)
-    if not expression.inputs:
-        raise ValueError(
-            "The expression has no inputs, so there is nothing to learn. "
-            f"Accepted: an expression of named inputs such as a*b. Received: {expr!r}"
-        )
+    expression = ex.parse(expr)  # refuses expressions without inputs
     train = data.parse_input_ranges(ranges or [], expression.inputs)
     far = [data.parse_input_ranges([t], expression.inputs, train) for t in extrapolate]
     if not extrapolate:
@@ -37,11 +32,9 @@ def _parse_targets(expr: str, ranges: list[str], extrapolate: list[str]):
 
 
 def _check_out(out: pathlib.Path) -> pathlib.Path:
-    if out.suffix != ".keras":
-        raise ValueError(
-            "A model file name must end in .keras. Accepted: a path such as "
-            f"model.keras. Received: out={str(out)!r}"
-        )
+    from arithnet import saving
+
+    saving.check_model_name(out)
     return check_writable(out, label="out")
 
 
