@@ -103,8 +103,8 @@ def parse_integer(text: str, name: str = "value") -> int:
             ``abc``).
     """
     stripped = str(text).strip()
-    digits = stripped[1:] if stripped[:1] in "+-" else stripped
-    if not (digits.isascii() and digits.isdigit()) or len(digits) > 4300:
+    # 4300 digits: Python's own limit on converting text to int.
+    if not _is_integer_text(stripped, max_digits=4300):
         raise ValueError(
             f"{name} must be an integer. Accepted: decimal digits with an "
             f"optional sign, such as -42. Received: {name}={text!r}"
@@ -112,9 +112,10 @@ def parse_integer(text: str, name: str = "value") -> int:
     return int(stripped)
 
 
-def _is_integer_text(text: str) -> bool:
+def _is_integer_text(text: str, max_digits: int = 19) -> bool:
+    """Whether `text` is ASCII decimal digits with an optional sign."""
     digits = text[1:] if text[:1] in "+-" else text
-    return 0 < len(digits) <= 19 and digits.isascii() and digits.isdigit()
+    return 0 < len(digits) <= max_digits and digits.isascii() and digits.isdigit()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -198,6 +198,28 @@ def _read(model: keras.Model, inputs: Sequence[str]) -> ex.Node:
     return outputs[0]
 
 
+def formulas(model: keras.Model, inputs: Sequence[str]) -> tuple[str | None, ...]:
+    """The model's formula, expanded and as wired, from one reading of it.
+
+    Args:
+        model: A model of arithnet's units (functional or Sequential).
+        inputs: The names of the model's input columns, in order.
+
+    Returns:
+        `(simplified, wired)`: a polynomial formula expanded into its
+        canonical sum of monomials (``-a*-b + c`` reads ``a*b + c``), and the
+        text that follows the network's wiring; both None when a layer has no
+        closed form or a weight is not at a simple value.
+    """
+    try:
+        expression = ex.Expression(_read(model, inputs))
+    except _NoFormula:
+        return None, None
+    polynomial = expression.structure().polynomial
+    simplified = expression.text if polynomial is None else str(polynomial)
+    return simplified, expression.text
+
+
 def formula(
     model: keras.Model, inputs: Sequence[str], simplify: bool = True
 ) -> str | None:
@@ -206,20 +228,14 @@ def formula(
     Args:
         model: A model of arithnet's units (functional or Sequential).
         inputs: The names of the model's input columns, in order.
-        simplify: Whether to expand a polynomial formula into its canonical
-            sum of monomials (``-a*-b + c`` reads ``a*b + c``); otherwise the
-            text follows the network's wiring.
+        simplify: Whether to expand a polynomial formula (see `formulas`);
+            otherwise the text follows the network's wiring.
 
     Returns:
-        Expression text such as ``"a*b + c"``, or None when a layer has no
-        closed form or a weight is not at a simple value.
+        Expression text such as ``"a*b + c"``, or None.
     """
-    try:
-        expression = ex.Expression(_read(model, inputs))
-    except _NoFormula:
-        return None
-    polynomial = expression.structure().polynomial if simplify else None
-    return expression.text if polynomial is None else str(polynomial)
+    simplified, wired = formulas(model, inputs)
+    return simplified if simplify else wired
 
 
 def equivalent(text: str, target: ex.Expression) -> bool:

@@ -569,7 +569,7 @@ def train(config: TrainConfig, verbose: int | str = 0, callbacks=()) -> TrainRes
         checked, pool, validation, dtype, config, verbose, callbacks
     )
     raw, snapped, kept = _keep_snapped(expression, model, validation, dtype)
-    formula = readout.formula(model, expression.inputs)
+    formula, wiring = readout.formulas(model, expression.inputs)
     return TrainResult(
         expression=expression,
         model_name=checked.spec.name,
@@ -586,7 +586,7 @@ def train(config: TrainConfig, verbose: int | str = 0, callbacks=()) -> TrainRes
         snapped=kept,
         refit=refit,
         formula=formula,
-        network_formula=readout.formula(model, expression.inputs, simplify=False),
+        network_formula=wiring,
         formula_equivalent=formula is not None
         and readout.equivalent(formula, expression),
         ranges=[_measure(expression, model, name, r, rows) for name, r, rows in sets],

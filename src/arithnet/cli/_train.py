@@ -336,8 +336,7 @@ def formula(
     from arithnet import readout
 
     model, metadata, inputs = _load(model_path)
-    text = readout.formula(model, inputs)
-    wired = readout.formula(model, inputs, simplify=False)
+    text, wired = readout.formulas(model, inputs)
     target = metadata.get("expr")
     equivalent = None
     if text is not None and target is not None:
